@@ -1,0 +1,255 @@
+"""Flask glue shared by every blueprint: errors in the right shape, body parsing, the journal hook."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .errors import MockError
+from .journal import JournalEntry
+from .state import MockState
+
+__all__ = ["MockError", "current_state", "install", "note", "read_fields", "read_json_object"]
+
+log = logging.getLogger("vista_mock")
+access_log = logging.getLogger("vista_mock.access")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def current_state() -> MockState:
+    """The ``MockState`` of the running app."""
+    state: MockState = current_app.extensions["vista_mock"]
+    return state
+
+
+def note(**fields: Any) -> None:
+    """Add facts about this request to its journal entry (client_id, jti, exp, cause, details)."""
+    details = fields.pop("details", None)
+    g.journal_fields.update(fields)
+    if details:
+        g.journal_details.update(details)
+
+
+def request_kind(path: str, blueprint: str | None) -> str:
+    """What sort of request this is, for the journal."""
+    if blueprint in ("identity", "admin", "api"):
+        return {"identity": "token", "admin": "admin", "api": "api"}[blueprint]
+    if path.startswith("/oauth/"):
+        return "token"
+    if path.startswith("/.well-known/"):
+        return "discovery"
+    if path == "/__admin" or path.startswith("/__admin/"):
+        return "admin"
+    if path == "/api" or path.startswith("/api/"):
+        return "api"
+    if path == "/healthz":
+        return "health"
+    return "other"
+
+
+def _is_identity_path(path: str) -> bool:
+    return path.startswith("/oauth/")
+
+
+def render_error(err: MockError) -> Response:
+    """``err`` as a JSON response in the shape its path calls for."""
+    if _is_identity_path(request.path):
+        response = jsonify({"error": err.error, "error_description": err.detail, **err.extra})
+    else:
+        phrase = HTTPStatus(err.status).phrase if err.status in HTTPStatus._value2member_map_ else "Error"
+        body = {
+            "type": "about:blank",
+            "title": phrase,
+            "status": err.status,
+            "detail": err.detail,
+            "code": err.error,
+            **err.extra,
+        }
+        response = jsonify(body)
+        response.mimetype = PROBLEM_JSON
+    response.status_code = err.status
+    response.headers.update(err.headers)
+    return response
+
+
+_HTTP_ERROR_CODES = {
+    400: ("invalid_request", "bad_request"),
+    404: ("invalid_request", "not_found"),
+    405: ("invalid_request", "method_not_allowed"),
+    413: ("invalid_request", "payload_too_large"),
+    431: ("invalid_request", "headers_too_large"),
+}
+
+
+def _from_http_exception(exc: HTTPException) -> MockError:
+    status = exc.code or 500
+    oauth_code, problem_code = _HTTP_ERROR_CODES.get(status, ("invalid_request", "http_error"))
+    headers: dict[str, str] = {}
+    if status == 405:
+        allowed = sorted(getattr(exc, "valid_methods", None) or [])
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"Method {request.method} is not allowed on {request.path}; use {' or '.join(allowed)}."
+    elif status == 404:
+        detail = f"No such endpoint: {request.method} {current_state().redact(request.path)}."
+    elif isinstance(exc, RequestEntityTooLarge):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        detail = f"The request body is larger than the mock accepts ({limit} bytes)."
+    else:
+        detail = exc.description or HTTPStatus(status).phrase
+    error = oauth_code if _is_identity_path(request.path) else problem_code
+    return MockError(status, error, detail, cause=problem_code, headers=headers)
+
+
+def read_json_object(what: str = "request body", *, optional: bool = False) -> dict[str, Any]:
+    """The body as a JSON object with unique keys, or a 400 saying what is wrong.
+
+    With ``optional`` an empty body reads as ``{}``.
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if optional:
+            return {}
+        raise MockError(400, "invalid_request", f"The {what} is empty; send a JSON object.", cause="invalid_body")
+    try:
+        value = json.loads(raw, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as dup:
+        raise MockError(400, "invalid_request", f"Field {dup.key!r} appears more than once.", cause="invalid_body") from None
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else f"not valid JSON ({_short(exc)})"
+        raise MockError(400, "invalid_request", f"The {what} is {reason}.", cause="invalid_body") from None
+    if not isinstance(value, dict):
+        raise MockError(
+            400, "invalid_request", f"The {what} must be a JSON object, got {type(value).__name__}.", cause="invalid_body"
+        )
+    return value
+
+
+def read_fields() -> tuple[dict[str, Any], str]:
+    """A JSON object or a urlencoded form from the body, and which of the two it was."""
+    mimetype = request.mimetype
+    if mimetype == "application/json" or mimetype.endswith("+json"):
+        return read_json_object(), "json"
+    if mimetype == "application/x-www-form-urlencoded":
+        try:
+            text = request.get_data(cache=True).decode("utf-8")
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            raise MockError(400, "invalid_request", "The form body is not valid UTF-8 urlencoded data.", cause="invalid_body") from None
+        fields: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in fields:
+                raise MockError(400, "invalid_request", f"Field {key!r} appears more than once.", cause="invalid_body")
+            fields[key] = value
+        return fields, "form"
+    got = repr(mimetype) if mimetype else "no Content-Type"
+    raise MockError(
+        400,
+        "invalid_request",
+        f"Send the body as application/json (or application/x-www-form-urlencoded); got {got}.",
+        cause="invalid_body",
+    )
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _short(exc: Exception, limit: int = 120) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def install(app: Flask) -> None:
+    """Error handlers for every error, and one journal entry per request."""
+
+    @app.before_request
+    def _start_entry() -> None:
+        g.journal_started = (current_state().clock.now(), time.perf_counter())
+        g.journal_fields = {}
+        g.journal_details = {}
+
+    @app.errorhandler(MockError)
+    def _mock_error(err: MockError) -> Response:
+        note(cause=err.cause)
+        return render_error(err)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        err = _from_http_exception(exc)
+        note(cause=err.cause)
+        return render_error(err)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # A bug in the mock. Say so without a traceback in the answer, keep it for the fixture.
+        state = current_state()
+        summary = state.redact(f"{type(exc).__name__}: {exc}")
+        log.error("internal error on %s %s: %s", request.method, state.redact(request.path), summary, exc_info=False)
+        state.record_internal_error(f"{request.method} {state.redact(request.path)}: {summary}")
+        err = MockError(500, "server_error", "The mock hit an internal error; see its log.", cause="internal_error")
+        note(cause=err.cause)
+        return render_error(err)
+
+    @app.after_request
+    def _journal(response: Response) -> Response:
+        _record(response)
+        return response
+
+
+def _record(response: Response) -> None:
+    state = current_state()
+    started = getattr(g, "journal_started", None)
+    if started is None:  # the request failed before our hook ran (e.g. routing of a bad URL)
+        started = (state.clock.now(), time.perf_counter())
+        g.journal_fields, g.journal_details = {}, {}
+    at, perf_start = started
+    fields = g.journal_fields
+    details = dict(g.journal_details)
+    if request.query_string:
+        details["query_params"] = sorted({state.redact(k) for k, _ in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)})
+    details["duration_ms"] = round((time.perf_counter() - perf_start) * 1000, 3)
+    path = state.redact(request.path)
+    entry = state.journal.record(
+        JournalEntry(
+            seq=0,
+            time=at,
+            method=request.method,
+            path=path,
+            kind=request_kind(request.path, request.blueprint),
+            status=response.status_code,
+            client_id=fields.get("client_id"),
+            jti=fields.get("jti"),
+            exp=fields.get("exp"),
+            headers=tuple(sorted({name.lower() for name in request.headers.keys()})),
+            cause=fields.get("cause"),
+            details=details,
+        )
+    )
+    access_log.info(
+        "%s %s %s kind=%s client=%s jti=%s%s",
+        entry.method,
+        path,
+        entry.status,
+        entry.kind,
+        entry.client_id or "-",
+        entry.jti or "-",
+        f" cause={entry.cause}" if entry.cause else "",
+    )
