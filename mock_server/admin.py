@@ -74,7 +74,9 @@ def _float_arg(name: str) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise MockError(400, "invalid_request", f"Query parameter {name} must be a number, got {value[:32]!r}.") from None
+        raise MockError(
+            400, "invalid_request", f"Query parameter {name} must be a number, got {value[:32]!r}."
+        ) from None
 
 
 @bp.get("/requests")

@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8080, help="port to bind; 0 picks a free one (default 8080)")
     serve.add_argument("--config", metavar="FILE", help=config_help)
     serve.add_argument("--profile", choices=sorted(PROFILES), help="token budget profile (default live: 25/900)")
-    serve.add_argument("--token-lifetime", type=_positive_int, metavar="S", help="token lifetime in seconds, for every client")
+    serve.add_argument(
+        "--token-lifetime", type=_positive_int, metavar="S", help="token lifetime in seconds, for every client"
+    )
     serve.add_argument(
         "--token-limit",
         type=_token_limit,
@@ -92,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     env = commands.add_parser("env", help="print export lines for the client environment")
-    env.add_argument("--url", default="http://127.0.0.1:8080", help="the mock's base URL (default http://127.0.0.1:8080)")
+    env.add_argument(
+        "--url", default="http://127.0.0.1:8080", help="the mock's base URL (default http://127.0.0.1:8080)"
+    )
     env.add_argument("--config", metavar="FILE", help=config_help)
     env.add_argument("--client", metavar="CLIENT_ID", help="which configured client (default: the first)")
     return parser

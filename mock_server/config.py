@@ -64,8 +64,7 @@ class TokenLimit:
             count, window = -1, -1.0
         if not sep or count < 1 or not math.isfinite(window) or window <= 0:
             raise ValueError(
-                f"expected COUNT/SECONDS with COUNT >= 1 and SECONDS > 0 (e.g. 25/900) or 'off', "
-                f"got {text!r}"
+                f"expected COUNT/SECONDS with COUNT >= 1 and SECONDS > 0 (e.g. 25/900) or 'off', got {text!r}"
             )
         return cls(count, window)
 
@@ -186,9 +185,7 @@ class _Reader:
         self.source, self.table, self.prefix = source, table, prefix
         for key in table:
             if key not in known:
-                raise ConfigError(
-                    source, self.key(key), f"unknown key (known keys: {', '.join(sorted(known))})"
-                )
+                raise ConfigError(source, self.key(key), f"unknown key (known keys: {', '.join(sorted(known))})")
 
     def key(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -243,18 +240,27 @@ class _Reader:
 
 
 _MOCK_KEYS = {
-    "profile", "token_window", "token_lifetime", "token_limit", "public_url",
-    "custom_api_prefix", "journal_size", "max_body_bytes",
+    "profile",
+    "token_window",
+    "token_lifetime",
+    "token_limit",
+    "public_url",
+    "custom_api_prefix",
+    "journal_size",
+    "max_body_bytes",
 }
 _CLIENT_KEYS = {
-    "client_id", "client_secret", "tenant_code", "api_key",
-    "token_lifetime", "token_limit", "allowed_apis",
+    "client_id",
+    "client_secret",
+    "tenant_code",
+    "api_key",
+    "token_lifetime",
+    "token_limit",
+    "allowed_apis",
 }
 
 
-def parse_settings(
-    data: Mapping[str, Any], source: str, overrides: Overrides | None = None
-) -> Settings:
+def parse_settings(data: Mapping[str, Any], source: str, overrides: Overrides | None = None) -> Settings:
     """Build ``Settings`` from parsed TOML, raising ``ConfigError`` naming the bad key.
 
     Precedence, highest first: command line (``overrides``), the client's own entry, the
@@ -302,8 +308,7 @@ def parse_settings(
             client_secret=entry.string("client_secret", required=True),
             tenant_code=entry.string("tenant_code", required=True),
             api_key=entry.string("api_key", required=True),
-            token_lifetime=cli.token_lifetime
-            or entry.integer("token_lifetime", default_lifetime, minimum=1),
+            token_lifetime=cli.token_lifetime or entry.integer("token_lifetime", default_lifetime, minimum=1),
             token_limit=cli.token_limit
             if cli.token_limit is not _KEEP
             else entry.token_limit("token_limit", default_limit),

@@ -13,7 +13,7 @@ bp = Blueprint("identity", __name__)
 discovery_bp = Blueprint("discovery", __name__)
 
 
-@bp.post("/oauth/token")
+@bp.post("/oauth/token", provide_automatic_options=False)
 def token() -> Response:
     """Issue a partner-account token (JSON body, as Vista documents; a form is accepted too)."""
     state = current_state()

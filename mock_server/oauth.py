@@ -46,11 +46,21 @@ def _validated(fields: Mapping[str, Any]) -> dict[str, str]:
             raise MockError(400, "invalid_request", f"Missing required parameter: {name}.", cause="missing_field")
         value = fields[name]
         if not isinstance(value, str):
-            raise MockError(400, "invalid_request", f"Parameter {name} must be a string, got {_json_type(value)}.", cause="invalid_field")
+            raise MockError(
+                400,
+                "invalid_request",
+                f"Parameter {name} must be a string, got {_json_type(value)}.",
+                cause="invalid_field",
+            )
         if not value.strip():
             raise MockError(400, "invalid_request", f"Parameter {name} must not be empty.", cause="invalid_field")
         if len(value) > MAX_FIELD_LENGTH:
-            raise MockError(400, "invalid_request", f"Parameter {name} is longer than {MAX_FIELD_LENGTH} characters.", cause="invalid_field")
+            raise MockError(
+                400,
+                "invalid_request",
+                f"Parameter {name} is longer than {MAX_FIELD_LENGTH} characters.",
+                cause="invalid_field",
+            )
         values[name] = value
     return values
 
@@ -102,9 +112,16 @@ def grant_token(state: MockState, fields: Mapping[str, Any], request_base_url: s
     # Compare against something even for an unknown client id, so timing does not tell them apart.
     secret_ok = _same(values["client_secret"], client.client_secret if client else "\0unknown-client\0")
     if client is None:
-        raise MockError(401, "access_denied", f"Unknown client_id {state.redact(values['client_id'][:64])!r}.", cause="unknown_client")
+        raise MockError(
+            401,
+            "access_denied",
+            f"Unknown client_id {state.redact(values['client_id'][:64])!r}.",
+            cause="unknown_client",
+        )
     if not secret_ok:
-        raise MockError(401, "access_denied", f"Wrong client_secret for client {client.client_id!r}.", cause="wrong_secret")
+        raise MockError(
+            401, "access_denied", f"Wrong client_secret for client {client.client_id!r}.", cause="wrong_secret"
+        )
     if values["audience"] != AUDIENCE:
         raise MockError(
             403,
@@ -113,7 +130,12 @@ def grant_token(state: MockState, fields: Mapping[str, Any], request_base_url: s
             cause="wrong_audience",
         )
     if values["tenant_code"] != client.tenant_code:
-        raise MockError(403, "access_denied", f"tenant_code is not the one configured for client {client.client_id!r}.", cause="wrong_tenant")
+        raise MockError(
+            403,
+            "access_denied",
+            f"tenant_code is not the one configured for client {client.client_id!r}.",
+            cause="wrong_tenant",
+        )
 
     now = state.clock.now()
     if not state.budget.acquire(client.client_id, client.token_limit, now).allowed:

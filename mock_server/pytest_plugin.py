@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # imported lazily so that merely having the plugin installed 
 @pytest.fixture(scope="session")
 def vista_mock_settings() -> Settings:
     """Settings of the session's mock: the embedded default. Override to use your own."""
-    from .config import load_settings
+    from .config import load_settings  # noqa: PLC0415 - lazy, see the module docstring
 
     return load_settings()
 
@@ -27,7 +27,7 @@ def vista_mock_settings() -> Settings:
 @pytest.fixture(scope="session")
 def vista_mock_server(vista_mock_settings: Settings) -> Iterator[VistaMock]:
     """The mock, started once per session on a free loopback port."""
-    from .testing import VistaMock
+    from .testing import VistaMock  # noqa: PLC0415 - lazy, see the module docstring
 
     mock = VistaMock.start(vista_mock_settings)
     try:

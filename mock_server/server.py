@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -77,7 +78,9 @@ class MockServer:
         adj = server.adj
         try:
             while not self._stop_requested.is_set():
-                wasyncore.loop(timeout=adj.asyncore_loop_timeout, map=server._map, use_poll=adj.asyncore_use_poll, count=1)
+                wasyncore.loop(
+                    timeout=adj.asyncore_loop_timeout, map=server._map, use_poll=adj.asyncore_use_poll, count=1
+                )
             self._drain()
         finally:
             self._close_all()
@@ -106,19 +109,15 @@ class MockServer:
         server = self._server
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=self.drain_timeout)
         for channel in list(server._map.values()):
-            try:
+            with contextlib.suppress(OSError):  # already gone
                 channel.close()
-            except OSError:  # already gone
-                pass
         server._map.clear()
 
     def stop(self) -> None:
         """Ask the loop to stop (safe from any thread and from a signal handler)."""
         self._stop_requested.set()
-        try:
+        with contextlib.suppress(OSError):  # the trigger is already closed: the loop has ended
             self._server.pull_trigger()
-        except OSError:  # the trigger is already closed: the loop has ended
-            pass
 
     def start(self) -> MockServer:
         """Serve in a daemon thread; return self."""

@@ -124,4 +124,3 @@ class MockState:
         """Unexpected server errors since the last reset (each one is a bug in the mock)."""
         with self._errors_lock:
             return list(self._errors)
-

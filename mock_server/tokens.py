@@ -78,20 +78,21 @@ class TokenIssuer:
         """A token for ``client`` issued at ``now`` (whole seconds) living ``lifetime`` seconds."""
         key = self._keys.signing_key()
         iat = math.floor(now)
-        claims = {
+        jti = uuid.uuid4().hex
+        claims: dict[str, Any] = {
             "iss": issuer,
             "sub": f"{client.client_id}@clients",
             "aud": AUDIENCE,
             "azp": client.client_id,
             "iat": iat,
             "exp": iat + lifetime,
-            "jti": uuid.uuid4().hex,
+            "jti": jti,
             "gty": "client-credentials",
             TENANT_CLAIM: client.tenant_code,
         }
         token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"})
         record = TokenRecord(
-            jti=claims["jti"],
+            jti=jti,
             client_id=client.client_id,
             tenant_code=client.tenant_code,
             kid=key.kid,

@@ -121,13 +121,18 @@ def read_json_object(what: str = "request body", *, optional: bool = False) -> d
     try:
         value = json.loads(raw, object_pairs_hook=_unique_keys)
     except _DuplicateKey as dup:
-        raise MockError(400, "invalid_request", f"Field {dup.key!r} appears more than once.", cause="invalid_body") from None
+        raise MockError(
+            400, "invalid_request", f"Field {dup.key!r} appears more than once.", cause="invalid_body"
+        ) from None
     except (ValueError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else f"not valid JSON ({_short(exc)})"
         raise MockError(400, "invalid_request", f"The {what} is {reason}.", cause="invalid_body") from None
     if not isinstance(value, dict):
         raise MockError(
-            400, "invalid_request", f"The {what} must be a JSON object, got {type(value).__name__}.", cause="invalid_body"
+            400,
+            "invalid_request",
+            f"The {what} must be a JSON object, got {type(value).__name__}.",
+            cause="invalid_body",
         )
     return value
 
@@ -142,7 +147,9 @@ def read_fields() -> tuple[dict[str, Any], str]:
             text = request.get_data(cache=True).decode("utf-8")
             pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
         except (UnicodeDecodeError, ValueError):
-            raise MockError(400, "invalid_request", "The form body is not valid UTF-8 urlencoded data.", cause="invalid_body") from None
+            raise MockError(
+                400, "invalid_request", "The form body is not valid UTF-8 urlencoded data.", cause="invalid_body"
+            ) from None
         fields: dict[str, Any] = {}
         for key, value in pairs:
             if key in fields:
@@ -224,7 +231,9 @@ def _record(response: Response) -> None:
     fields = g.journal_fields
     details = dict(g.journal_details)
     if request.query_string:
-        details["query_params"] = sorted({state.redact(k) for k, _ in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)})
+        details["query_params"] = sorted(
+            {state.redact(k) for k, _ in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)}
+        )
     details["duration_ms"] = round((time.perf_counter() - perf_start) * 1000, 3)
     path = state.redact(request.path)
     entry = state.journal.record(
@@ -238,7 +247,7 @@ def _record(response: Response) -> None:
             client_id=fields.get("client_id"),
             jti=fields.get("jti"),
             exp=fields.get("exp"),
-            headers=tuple(sorted({name.lower() for name in request.headers.keys()})),
+            headers=tuple(sorted({name.lower() for name, _ in request.headers.items()})),
             cause=fields.get("cause"),
             details=details,
         )
