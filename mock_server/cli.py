@@ -143,6 +143,9 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.log_level != "debug":
+        # waitress warns whenever a request waits for a free thread: noise for a test double.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         server = MockServer(create_app(settings), args.host, args.port, threads=args.threads)
     except OSError as exc:

@@ -1,0 +1,7 @@
+"""``python -m mock_server`` is ``vista-mock``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
