@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Iterable
+import math
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from .clock import LATEST
 from .errors import MockError
 from .faults import parse_fault
+from .openapi import body_validator
 from .state import UnknownClient
-from .web import current_state, read_json_object
+from .web import JOURNAL_KINDS, current_state, read_json_object
 
 __all__ = ["bp"]
 
@@ -49,15 +51,17 @@ def _authorise() -> None:
         )
 
 
-def _only(body: dict[str, Any], allowed: Iterable[str]) -> None:
-    allowed = set(allowed)
-    for key in body:
-        if key not in allowed:
-            raise MockError(400, "invalid_request", f"Unknown field {key!r}; expected {', '.join(sorted(allowed))}.")
+def _body(schema_name: str, *, optional: bool = False) -> dict[str, Any]:
+    """The JSON body, valid against the OpenAPI document's ``schema_name``, or a 400 saying why."""
+    body = read_json_object(optional=optional)
+    problem = body_validator(schema_name).first_error(body)
+    if problem:
+        raise MockError(400, "invalid_request", problem)
+    return body
 
 
-def _bad(exc: Exception) -> MockError:
-    return MockError(400, "invalid_request", str(exc))
+def _conflict(exc: Exception) -> MockError:
+    return MockError(409, "conflict", str(exc))
 
 
 def _unknown_client(exc: UnknownClient) -> MockError:
@@ -67,27 +71,32 @@ def _unknown_client(exc: UnknownClient) -> MockError:
 # -- journal ------------------------------------------------------------------------------------
 
 
-def _float_arg(name: str) -> float | None:
+def _number_arg(name: str, *, integer: bool) -> float | None:
     value = request.args.get(name)
     if value is None:
         return None
     try:
-        return float(value)
+        number = int(value) if integer else float(value)
     except ValueError:
-        raise MockError(
-            400, "invalid_request", f"Query parameter {name} must be a number, got {value[:32]!r}."
-        ) from None
+        number = math.nan
+    if not math.isfinite(number) or (integer and number < 0):
+        kind = "a whole number >= 0" if integer else "a number"
+        raise MockError(400, "invalid_request", f"Query parameter {name} must be {kind}, got {value[:32]!r}.")
+    return number
 
 
 @bp.get("/requests")
 def list_requests() -> Response:
     """Journal entries, oldest first; filters: kind, client_id, since (epoch s), after (seq)."""
     state = current_state()
-    after = _float_arg("after")
+    kind = request.args.get("kind")
+    if kind is not None and kind not in JOURNAL_KINDS:
+        raise MockError(400, "invalid_request", f"Query parameter kind must be one of {', '.join(JOURNAL_KINDS)}.")
+    after = _number_arg("after", integer=True)
     entries = state.journal.entries(
-        kind=request.args.get("kind"),
+        kind=kind,
         client_id=request.args.get("client_id"),
-        since=_float_arg("since"),
+        since=_number_arg("since", integer=False),
         after=int(after) if after is not None else None,
     )
     return jsonify(
@@ -122,25 +131,21 @@ def get_clock() -> Response:
 @bp.post("/clock")
 def move_clock() -> Response:
     """``{"advance": s}``, ``{"set": epoch}``, ``{"freeze": bool}``; several apply in that order."""
-    body = read_json_object()
-    _only(body, ("advance", "set", "freeze"))
-    if not body:
-        raise MockError(400, "invalid_request", "Give at least one of advance, set or freeze.")
+    body = _body("ClockChange")
     clock = current_state().clock
-    freeze = body.get("freeze")
-    if freeze is not None and not isinstance(freeze, bool):
-        raise MockError(400, "invalid_request", f"freeze must be true or false, got {freeze!r}.")
-    try:
-        if freeze is True:
-            clock.freeze(True)
-        if "set" in body:
-            clock.set(body["set"])
-        if "advance" in body:
-            clock.advance(body["advance"])
-        if freeze is False:
-            clock.freeze(False)
-    except ValueError as exc:
-        raise _bad(exc) from None
+    target = body.get("set", clock.now()) + body.get("advance", 0)
+    if not 0 <= target <= LATEST:
+        raise MockError(
+            409, "conflict", f"That would move the mock's time to {target:.0f}, outside 0..{LATEST:.0f} (year 9999)."
+        )
+    if body.get("freeze") is True:
+        clock.freeze(True)
+    if "set" in body:
+        clock.set(body["set"])
+    if "advance" in body:
+        clock.advance(body["advance"])
+    if body.get("freeze") is False:
+        clock.freeze(False)
     return jsonify(clock.snapshot())
 
 
@@ -162,45 +167,31 @@ def get_budget() -> Response:
 @bp.post("/budget")
 def set_budget() -> Response:
     """``{"client_id": ..., "remaining": n}``: start a client near (or at) exhaustion."""
-    body = read_json_object()
-    _only(body, ("client_id", "remaining"))
-    for name in ("client_id", "remaining"):
-        if name not in body:
-            raise MockError(400, "invalid_request", f"Missing field {name!r}.")
+    body = _body("BudgetChange")
     try:
         return jsonify(current_state().set_budget(body["client_id"], body["remaining"]))
     except UnknownClient as exc:
         raise _unknown_client(exc) from None
-    except (ValueError, TypeError) as exc:
-        raise _bad(exc) from None
+    except ValueError as exc:  # more than the client's limit, or no limit at all
+        raise _conflict(exc) from None
 
 
 @bp.post("/revoke")
 def revoke() -> Response:
     """``{"jti": ...}`` revokes one token; ``{"client_id": ...}`` every token issued to a client."""
-    body = read_json_object()
-    _only(body, ("jti", "client_id"))
-    for name, value in body.items():
-        if not isinstance(value, str) or not value:
-            raise MockError(400, "invalid_request", f"{name} must be a non-empty string.")
+    body = _body("Revocation")
     try:
         revoked = current_state().revoke(jti=body.get("jti"), client_id=body.get("client_id"))
     except UnknownClient as exc:
         raise _unknown_client(exc) from None
-    except ValueError as exc:
-        raise _bad(exc) from None
     return jsonify({"revoked": revoked})
 
 
 @bp.post("/rotate-keys")
 def rotate_keys() -> Response:
     """Sign with a new key; the old one leaves the JWKS (``{"keep_previous": true}`` keeps it)."""
-    body = read_json_object(optional=True)
-    _only(body, ("keep_previous",))
-    keep = body.get("keep_previous", False)
-    if not isinstance(keep, bool):
-        raise MockError(400, "invalid_request", f"keep_previous must be true or false, got {keep!r}.")
-    return jsonify(current_state().rotate_keys(keep))
+    body = _body("KeyRotation", optional=True)
+    return jsonify(current_state().rotate_keys(body.get("keep_previous", False)))
 
 
 # -- faults -------------------------------------------------------------------------------------
@@ -215,10 +206,11 @@ def list_faults() -> Response:
 @bp.post("/faults")
 def add_fault() -> Response:
     """Queue a fault: ``{"target": "token", "count": 2, "status": 503, "delay": 1.5, ...}``."""
+    body = _body("FaultSpec")
     try:
-        fault = parse_fault(read_json_object())
-    except ValueError as exc:
-        raise _bad(exc) from None
+        fault = parse_fault(body)
+    except ValueError as exc:  # the schema already says all parse_fault checks; kept for other callers
+        raise MockError(400, "invalid_request", str(exc)) from None
     return jsonify(current_state().faults.add(fault).as_dict()), 201  # type: ignore[return-value]
 
 

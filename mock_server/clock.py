@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ClockState", "ControllableClock", "FixedClock"]
+__all__ = ["LATEST", "Clock", "ClockState", "ControllableClock", "FixedClock"]
 
 
 @runtime_checkable
@@ -47,10 +47,26 @@ class ClockState(Protocol):
         ...
 
 
+# The clock stays between the epoch and the end of year 9999, so every reading is a valid JWT time.
+LATEST = 253_402_300_799.0
+
+
 def _check_finite(value: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{what} must be a finite number of seconds, got {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be a finite number of seconds, got {value!r}")
+    return number
+
+
+def _check_reading(epoch_seconds: float) -> float:
+    if not 0 <= epoch_seconds <= LATEST:
+        raise ValueError(f"the mock's time must stay between 0 (the epoch) and {LATEST:.0f} (year 9999)")
+    return epoch_seconds
 
 
 class ControllableClock:
@@ -77,6 +93,7 @@ class ControllableClock:
         """Move the mock's time by ``seconds``."""
         seconds = _check_finite(seconds, "advance")
         with self._lock:
+            _check_reading(self.now() + seconds)
             if self._frozen_at is not None:
                 self._frozen_at += seconds
             else:
@@ -85,9 +102,7 @@ class ControllableClock:
 
     def set(self, epoch_seconds: float) -> float:
         """Jump to ``epoch_seconds`` (the clock keeps running from there unless frozen)."""
-        epoch_seconds = _check_finite(epoch_seconds, "set")
-        if epoch_seconds < 0:
-            raise ValueError(f"set must not be before the epoch, got {epoch_seconds!r}")
+        epoch_seconds = _check_reading(_check_finite(epoch_seconds, "set"))
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at = epoch_seconds

@@ -134,6 +134,7 @@ class Settings:
     token_window: str = "sliding"
     public_url: str | None = None
     custom_api_prefix: str = "/api/custom/"
+    clock_skew: int = 30
     journal_size: int = 10_000
     max_body_bytes: int = 1_048_576
     admin_token: str | None = field(default=None, repr=False)
@@ -246,6 +247,7 @@ _MOCK_KEYS = {
     "token_limit",
     "public_url",
     "custom_api_prefix",
+    "clock_skew",
     "journal_size",
     "max_body_bytes",
 }
@@ -327,6 +329,7 @@ def parse_settings(data: Mapping[str, Any], source: str, overrides: Overrides | 
         token_window=token_window,
         public_url=public_url.rstrip("/") if public_url else None,
         custom_api_prefix=prefix,
+        clock_skew=mock.integer("clock_skew", 30, minimum=0),
         journal_size=mock.integer("journal_size", 10_000, minimum=1),
         max_body_bytes=mock.integer("max_body_bytes", 1_048_576, minimum=1024),
         admin_token=cli.admin_token,
@@ -337,7 +340,7 @@ def parse_settings(data: Mapping[str, Any], source: str, overrides: Overrides | 
 def load_settings(path: str | Path | None = None, overrides: Overrides | None = None) -> Settings:
     """Load a TOML config file, or the embedded default when ``path`` is None."""
     if path is None:
-        text = resources.files("mock_server").joinpath("default_config.toml").read_text("utf-8")
+        text = resources.files("vista_fixtures").joinpath("default_config.toml").read_text("utf-8")
         source = DEFAULT_CONFIG_SOURCE
     else:
         source = str(path)

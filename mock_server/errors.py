@@ -24,9 +24,11 @@ class MockError(Exception):
         cause: str | None = None,
         headers: Mapping[str, str] | None = None,
         extra: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.error, self.detail = status, error, detail
         self.cause = cause or error
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
+        self.body = dict(body) if body is not None else None  # replaces the rendered body entirely

@@ -14,7 +14,7 @@ __all__ = ["FAULT_STATUSES", "Fault", "FaultQueue", "InMemoryFaultQueue", "parse
 # Which answers a fault may force, per target.
 FAULT_STATUSES: dict[str, tuple[int, ...]] = {
     "token": (429, 500, 503),
-    "api": (401, 429, 500, 503),
+    "api": (401, 403, 404, 429, 500, 503),
 }
 MAX_DELAY_SECONDS = 60.0
 
@@ -41,12 +41,14 @@ class Fault:
 
 def _number(data: Mapping[str, Any], name: str, *, integer: bool, minimum: float, maximum: float) -> Any:
     value = data[name]
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    if ok and integer:  # as in JSON Schema, 3.0 is an integer
+        ok = isinstance(value, int) or float(value).is_integer()
+    if not ok:
         raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
     if not minimum <= value <= maximum:
         raise ValueError(f"{name} must be between {minimum:g} and {maximum:g}, got {value!r}")
-    return value
+    return int(value) if integer else value
 
 
 def parse_fault(data: Mapping[str, Any]) -> Fault:

@@ -12,6 +12,7 @@ from .journal import InMemoryJournal, Journal, Redactor
 from .keys import InMemoryKeyStore, KeyStore
 from .limits import TokenBudget, make_budget
 from .tokens import InMemoryTokenRegistry, TokenIssuer, TokenRegistry
+from .verify import TokenVerifier
 
 __all__ = ["MockState", "UnknownClient"]
 
@@ -46,6 +47,7 @@ class MockState:
         self.journal: Journal = journal or InMemoryJournal(settings.journal_size)
         self.faults: FaultQueue = faults or InMemoryFaultQueue()
         self.issuer = TokenIssuer(self.keys)
+        self.verifier = TokenVerifier(self.keys, self.tokens, clock_skew=settings.clock_skew)
         self.redact = Redactor(settings.secrets())
         self.base_url: str | None = None  # set by the server once bound; public_url wins
         self._errors: list[str] = []
@@ -88,13 +90,15 @@ class MockState:
             **status.as_dict(),
         }
 
-    def set_budget(self, client_id: str, remaining: int) -> dict[str, Any]:
+    def set_budget(self, client_id: str, remaining: int | float) -> dict[str, Any]:
         """Let ``client_id`` get exactly ``remaining`` more tokens in the current window."""
         client = self.client(client_id)
         if client.token_limit is None:
             raise ValueError(f"client {client_id!r} has no token limit (token_limit = off)")
+        if isinstance(remaining, float) and remaining.is_integer():  # as in JSON Schema, 3.0 is an integer
+            remaining = int(remaining)
         if isinstance(remaining, bool) or not isinstance(remaining, int):
-            raise ValueError(f"remaining must be an integer, got {remaining!r}")
+            raise TypeError(f"remaining must be an integer, got {remaining!r}")
         if not 0 <= remaining <= client.token_limit.count:
             raise ValueError(f"remaining must be between 0 and {client.token_limit.count}, got {remaining}")
         self.budget.set_remaining(client_id, client.token_limit, remaining, self.clock.now())

@@ -16,7 +16,9 @@ from .errors import MockError
 from .journal import JournalEntry
 from .state import MockState
 
-__all__ = ["MockError", "current_state", "install", "note", "read_fields", "read_json_object"]
+__all__ = ["JOURNAL_KINDS", "MockError", "current_state", "install", "note", "read_fields", "read_json_object"]
+
+JOURNAL_KINDS = ("token", "api", "admin", "discovery", "health", "other")
 
 log = logging.getLogger("vista_mock")
 access_log = logging.getLogger("vista_mock.access")
@@ -44,7 +46,7 @@ def request_kind(path: str, blueprint: str | None) -> str:
         return {"identity": "token", "admin": "admin", "api": "api"}[blueprint]
     if path.startswith("/oauth/"):
         return "token"
-    if path.startswith("/.well-known/"):
+    if path.startswith("/.well-known/") or path == "/openapi.json":
         return "discovery"
     if path == "/__admin" or path.startswith("/__admin/"):
         return "admin"
@@ -61,7 +63,11 @@ def _is_identity_path(path: str) -> bool:
 
 def render_error(err: MockError) -> Response:
     """``err`` as a JSON response in the shape its path calls for."""
-    if _is_identity_path(request.path):
+    if err.body is not None:
+        response = jsonify(err.body)
+        if not _is_identity_path(request.path):
+            response.mimetype = PROBLEM_JSON
+    elif _is_identity_path(request.path):
         response = jsonify({"error": err.error, "error_description": err.detail, **err.extra})
     else:
         phrase = HTTPStatus(err.status).phrase if err.status in HTTPStatus._value2member_map_ else "Error"

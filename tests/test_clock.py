@@ -8,7 +8,7 @@ import time
 import pytest
 import time_machine
 
-from mock_server.clock import Clock, ControllableClock, FixedClock
+from mock_server.clock import LATEST, Clock, ControllableClock, FixedClock
 
 EPOCH_2030 = 1_893_456_000.0  # 2030-01-01T00:00:00Z
 
@@ -63,9 +63,16 @@ def test_rejects_non_numbers(bad: object) -> None:
         clock.set(bad)  # type: ignore[arg-type]
 
 
-def test_set_before_epoch_is_rejected() -> None:
-    with pytest.raises(ValueError, match="before the epoch"):
-        ControllableClock().set(-1)
+@pytest.mark.parametrize("bad", [-1, LATEST + 1, 10**400])
+def test_readings_stay_between_the_epoch_and_year_9999(bad: float) -> None:
+    clock = ControllableClock()
+    with pytest.raises(ValueError):
+        clock.set(bad)
+    with pytest.raises(ValueError, match="year 9999"):
+        clock.advance(LATEST)
+    with pytest.raises(ValueError, match="year 9999"):
+        clock.advance(-clock.now() - 10)
+    assert clock.set(LATEST) == LATEST
 
 
 def test_fixed_clock_starts_frozen_and_resets_to_its_start() -> None:
