@@ -550,3 +550,11 @@ def test_custom_prefix_is_configurable_and_the_openapi_document_follows(tmp_path
 def test_clock_skew_allowance_is_configurable() -> None:
     settings = load_settings(None, Overrides())
     assert settings.clock_skew == 30
+
+
+def test_api_delay_fault_then_normal_answer(example: VistaMock, api: Callable[..., requests.Response]) -> None:
+    example.add_fault(target="api", delay=0.3)
+    response = api("GET", "/api/v1/sites")
+    assert response.status_code == 200
+    assert response.elapsed.total_seconds() >= 0.3
+    assert example.requests(kind="api")[-1].details["duration_ms"] >= 300
