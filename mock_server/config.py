@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import sys
 from collections.abc import Iterable, Mapping
@@ -140,12 +141,13 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)
     source: str = DEFAULT_CONFIG_SOURCE
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, ClientConfig]:
+        return {c.client_id: c for c in self.clients}
+
     def client(self, client_id: str) -> ClientConfig | None:
         """The client with this id, or None."""
-        for client in self.clients:
-            if client.client_id == client_id:
-                return client
-        return None
+        return self._by_id.get(client_id)
 
     @property
     def default_client(self) -> ClientConfig:

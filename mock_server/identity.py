@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from .oauth import TOKEN_FIELDS, grant_token
+from .oauth import TOKEN_FIELDS, grant_token, inspect_fields
 from .web import current_state, note, read_fields
 
 __all__ = ["bp", "discovery_bp"]
@@ -17,6 +17,9 @@ discovery_bp = Blueprint("discovery", __name__)
 def token() -> Response:
     """Issue a partner-account token (JSON body, as Vista documents; a form is accepted too)."""
     state = current_state()
+    scheme = request.headers.get("Authorization", "").strip().partition(" ")[0].lower()
+    if scheme:
+        note(details={"authorization_scheme": scheme[:16]})
     fields, body_format = read_fields()
     client_id = fields.get("client_id")
     note(
@@ -25,10 +28,11 @@ def token() -> Response:
             "format": body_format,
             "fields": sorted(state.redact(str(k))[:64] for k in fields),
             "unexpected_fields": sorted(state.redact(str(k))[:64] for k in fields if k not in TOKEN_FIELDS),
+            "field_checks": inspect_fields(state, fields),
         },
     )
     grant = grant_token(state, fields, request.host_url)
-    note(jti=grant.issued.record.jti, exp=grant.issued.record.exp)
+    note(jti=grant.issued.record.jti, exp=grant.issued.record.exp, details={"iat": grant.issued.record.iat})
     response = jsonify(grant.body())
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"

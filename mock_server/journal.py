@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["InMemoryJournal", "Journal", "JournalEntry", "Redactor"]
+__all__ = ["JWT_PATTERN", "InMemoryJournal", "Journal", "JournalEntry", "Redactor"]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def _with_seq(entry: JournalEntry, seq: int) -> JournalEntry:
 
 
 # Three base64url segments starting with a JSON header: a JWT, wherever it turns up.
-_JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 
 
 class Redactor:
@@ -142,7 +142,7 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret replaced by ``[REDACTED]`` and every JWT by ``[JWT]``."""
-        text = _JWT_PATTERN.sub("[JWT]", text)
+        text = JWT_PATTERN.sub("[JWT]", text)
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, "[REDACTED]")

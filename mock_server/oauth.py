@@ -65,6 +65,35 @@ def _validated(fields: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
+def inspect_fields(state: MockState, fields: Mapping[str, Any]) -> dict[str, str]:
+    """Each of the five fields judged on its own (ok, missing, invalid or wrong), for the journal.
+
+    The decision stops at the first problem; this says everything a client got wrong at once.
+    """
+    verdicts: dict[str, str] = {}
+    for name in TOKEN_FIELDS:
+        value = fields.get(name)
+        if name not in fields:
+            verdicts[name] = "missing"
+        elif not isinstance(value, str) or not value.strip() or len(value) > MAX_FIELD_LENGTH:
+            verdicts[name] = "invalid"
+        else:
+            verdicts[name] = "ok"
+    client = state.settings.client(fields["client_id"]) if verdicts["client_id"] == "ok" else None
+    if verdicts["client_id"] == "ok" and client is None:
+        verdicts["client_id"] = "wrong"
+    expected = {
+        "grant_type": "client_credentials",
+        "audience": AUDIENCE,
+        "client_secret": client.client_secret if client else None,
+        "tenant_code": client.tenant_code if client else None,
+    }
+    for name, want in expected.items():
+        if verdicts[name] == "ok" and want is not None and not _same(fields[name], want):
+            verdicts[name] = "wrong"
+    return verdicts
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -52,6 +53,7 @@ class MockState:
         self.base_url: str | None = None  # set by the server once bound; public_url wins
         self._errors: list[str] = []
         self._errors_lock = threading.Lock()
+        self._settings_lock = threading.Lock()
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -66,6 +68,16 @@ class MockState:
         """The ``iss`` of tokens: the public URL, else the bound URL, else the request's, with '/'."""
         base = self.settings.public_url or self.base_url or request_base_url
         return base.rstrip("/") + "/"
+
+    def register_client(self, client: ClientConfig) -> None:
+        """Add a partner account while running (the contract suite gives each scenario a fresh one)."""
+        if self.settings.client(client.client_id) is not None:
+            raise ValueError(f"client_id {client.client_id!r} is already configured")
+        if any(c.api_key == client.api_key for c in self.settings.clients):
+            raise ValueError("that api_key is already used by another client")
+        with self._settings_lock:  # replaced whole: readers see the old set or the new one
+            self.settings = dataclasses.replace(self.settings, clients=(*self.settings.clients, client))
+            self.redact = Redactor(self.settings.secrets())
 
     # -- admin operations (shared by the admin API and the pytest fixture) ----------------------
 

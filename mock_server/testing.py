@@ -23,8 +23,10 @@ class VistaMock:
     Everything the admin API can do is here as a method, acting on the same state directly.
     """
 
-    def __init__(self, settings: Settings | None = None, *, host: str = "127.0.0.1", threads: int = 8) -> None:
-        self.server = MockServer(create_app(settings or load_settings()), host, 0, threads=threads)
+    def __init__(
+        self, settings: Settings | None = None, *, host: str = "127.0.0.1", threads: int = 8, **server_options: Any
+    ) -> None:
+        self.server = MockServer(create_app(settings or load_settings()), host, 0, threads=threads, **server_options)
 
     @classmethod
     def start(cls, settings: Settings | None = None, **kwargs: Any) -> VistaMock:

@@ -7,13 +7,13 @@ import logging
 import time
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .errors import MockError
-from .journal import JournalEntry
+from .journal import JWT_PATTERN, JournalEntry
 from .state import MockState
 
 __all__ = ["JOURNAL_KINDS", "MockError", "current_state", "install", "note", "read_fields", "read_json_object"]
@@ -202,6 +202,8 @@ def install(app: Flask) -> None:
     @app.errorhandler(MockError)
     def _mock_error(err: MockError) -> Response:
         note(cause=err.cause)
+        if "Retry-After" in err.headers:
+            note(details={"retry_after": int(err.headers["Retry-After"])})
         return render_error(err)
 
     @app.errorhandler(HTTPException)
@@ -227,6 +229,26 @@ def install(app: Flask) -> None:
         return response
 
 
+def _leaks(state: MockState) -> list[str]:
+    """Credentials where they must never be: a client secret or a token in the URL, a secret sent to the API."""
+    url = request.full_path
+    client_secrets = [c.client_secret for c in state.settings.clients]
+    found = []
+    if any(secret in url for secret in client_secrets) or any(secret in unquote(url) for secret in client_secrets):
+        found.append("client_secret_in_url")
+    if JWT_PATTERN.search(url):
+        found.append("token_in_url")
+    if request.path.startswith("/api/"):
+        sent = [value for _, value in request.headers.items()]
+        try:
+            body = request.get_data(cache=True).decode("utf-8", "replace")
+        except RequestEntityTooLarge:  # never read: it was refused
+            body = ""
+        if any(secret in text for secret in client_secrets for text in (*sent, body)):
+            found.append("client_secret_sent_to_api")
+    return found
+
+
 def _record(response: Response) -> None:
     state = current_state()
     started = getattr(g, "journal_started", None)
@@ -240,6 +262,11 @@ def _record(response: Response) -> None:
         details["query_params"] = sorted(
             {state.redact(k) for k, _ in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)}
         )
+    leaks = _leaks(state)
+    if leaks:
+        details["leaks"] = leaks
+    # Real arrival time (monotonic, untouched by time travel): tells concurrent requests from later ones.
+    details["arrived"] = round(perf_start, 6)
     details["duration_ms"] = round((time.perf_counter() - perf_start) * 1000, 3)
     path = state.redact(request.path)
     entry = state.journal.record(

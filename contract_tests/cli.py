@@ -1,0 +1,100 @@
+"""``vista-contract``: run the contract suite against a client; exit 0 (holds), 1 (a clause fails), 2 (usage/setup)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+__all__ = ["main"]
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (its help is the reference for every flag)."""
+    parser = argparse.ArgumentParser(
+        prog="vista-contract",
+        description="Check that a Vista API client caches, refreshes and uses its tokens as the platform requires.",
+        epilog="Arguments after -- are passed to pytest (e.g. -- -v).",
+    )
+    client = parser.add_mutually_exclusive_group(required=True)
+    client.add_argument(
+        "--client",
+        metavar="MODULE:FACTORY",
+        help="a Python client in this process: FACTORY(settings) -> object with request()",
+    )
+    client.add_argument(
+        "--client-cmd",
+        metavar="COMMAND",
+        help="any client program speaking the JSON-lines protocol (run through the shell)",
+    )
+    parser.add_argument(
+        "--leeway-min",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="least acceptable refresh margin, seconds (default 30)",
+    )
+    parser.add_argument(
+        "--leeway-max",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="largest acceptable refresh margin, seconds (default 300)",
+    )
+    parser.add_argument(
+        "--backoff-min",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="least wait after a failed token request, seconds (default 30)",
+    )
+    parser.add_argument("--thorough", action="store_true", help="many more Hypothesis examples")
+    parser.add_argument("--seed", type=int, metavar="N", help="replay a run: every run prints its seed")
+    parser.add_argument("--max-examples", type=int, metavar="N", help="Hypothesis examples (overrides the profile)")
+    parser.add_argument("--junitxml", metavar="FILE", help="write a JUnit XML report, one test case per clause")
+    return parser
+
+
+def pytest_args(args: argparse.Namespace, extra: Sequence[str]) -> list[str]:
+    """The pytest command line for these options (collects nothing but the clauses)."""
+    argv = ["-c", str(PACKAGE / "vista-contract.ini"), "--rootdir", str(PACKAGE), "-q", "--no-header", "-rN"]
+    if args.client:
+        argv += ["--vista-client", args.client]
+    else:
+        argv += ["--vista-client-cmd", args.client_cmd]
+    argv += ["--vista-leeway-min", str(args.leeway_min), "--vista-leeway-max", str(args.leeway_max)]
+    argv += ["--vista-backoff-min", str(args.backoff_min)]
+    if args.thorough:
+        argv.append("--vista-thorough")
+    if args.seed is not None:
+        argv += ["--vista-seed", str(args.seed)]
+    if args.max_examples is not None:
+        argv += ["--vista-max-examples", str(args.max_examples)]
+    if args.junitxml:
+        argv += ["--junitxml", args.junitxml, "-o", "junit_suite_name=vista-contract", "-o", "junit_family=xunit2"]
+    return [*argv, *extra, str(PACKAGE)]  # the package holds no test files: only the clause items run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``vista-contract``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1 :]
+    args = build_parser().parse_args(argv)
+    if args.max_examples is not None and args.max_examples < 0:
+        build_parser().error("--max-examples must be >= 0")
+    code = int(pytest.main(pytest_args(args, extra)))
+    if code in (0, 1):
+        return code
+    return 2  # usage error, setup error, interrupted, internal error, nothing collected
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
