@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
 from mock_server.environment import ClientEnvironment
+from mock_server.journal import Redactor
 
 __all__ = [
     "CallResult",
@@ -172,6 +173,7 @@ class JsonLinesSession:
     """A client process: one JSON request per line on its stdin, one answer per line on its stdout."""
 
     def __init__(self, command: str, env: ClientEnvironment) -> None:
+        self._redact = Redactor([env.client_secret, env.api_key])
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(  # noqa: S602 - the user's command, run through the shell as documented
             command,
@@ -194,11 +196,22 @@ class JsonLinesSession:
             self._answers.put(line)
         self._answers.put(None)
 
-    def stderr_tail(self, limit: int = 1500) -> str:
-        """The end of what the client wrote on stderr."""
+    @property
+    def alive(self) -> bool:
+        """Whether the client process is still running."""
+        return self.process.poll() is None
+
+    def stderr_tail(self, limit: int = 300) -> str:
+        """The end of what the client wrote on stderr, secrets and tokens redacted."""
         self._stderr.seek(0)
-        text = self._stderr.read().decode("utf-8", "replace")
+        text = self._redact(self._stderr.read().decode("utf-8", "replace")).strip()
         return text[-limit:]
+
+    def _exited(self) -> str:
+        tail = self.stderr_tail()
+        return f"the client process exited (status {self.process.wait()})" + (
+            f"; its stderr ends: {tail}" if tail else ""
+        )
 
     def _exchange(self, message: dict[str, Any]) -> dict[str, Any] | str:
         self._next_id += 1
@@ -208,14 +221,14 @@ class JsonLinesSession:
             self.process.stdin.write(json.dumps(message) + "\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
-            return f"the client process has exited (status {self.process.poll()})"
+            return self._exited()
         while True:
             try:
                 line = self._answers.get(timeout=CALL_TIMEOUT)
             except queue.Empty:
                 return f"no answer within {CALL_TIMEOUT:g} s"
             if line is None:
-                return f"the client process exited (status {self.process.wait()}) without answering"
+                return self._exited()
             try:
                 answer = json.loads(line)
             except ValueError:

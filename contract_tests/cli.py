@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def pytest_args(args: argparse.Namespace, extra: Sequence[str]) -> list[str]:
     """The pytest command line for these options (collects nothing but the clauses)."""
-    argv = ["-c", str(PACKAGE / "vista-contract.ini"), "--rootdir", str(PACKAGE), "-q", "--no-header", "-rN"]
+    verbose = any(arg == "--verbose" or (arg.startswith("-v") and set(arg[1:]) == {"v"}) for arg in extra)
+    argv = ["-c", str(PACKAGE / "vista-contract.ini"), "--rootdir", os.getcwd(), "--no-header", "-rN"]
+    if not verbose:
+        argv.append("-q")
     if args.client:
         argv += ["--vista-client", args.client]
     else:

@@ -50,6 +50,7 @@ class Harness:
         self._numbers = itertools.count(1)
         self.scenarios_run = 0
         self.burst_unsupported: str | None = None  # why the client cannot make simultaneous calls
+        self.first_error: str | None = None  # the first call the client could not make, for the report
 
     def close(self) -> None:
         """Stop the mock."""
@@ -104,6 +105,9 @@ class Harness:
         offset, last_seq = 0.0, 0
         try:
             for index, step in enumerate(scenario.steps):
+                if not getattr(session, "alive", True):
+                    timeline.note = f"the client process exited at step {index}; the rest of the scenario was skipped"
+                    break
                 record = StepRecord(index, step, mock.clock.now(), offset)
                 offset = self._do(
                     step,
@@ -117,6 +121,8 @@ class Harness:
                 record.entries = [e for e in mock.journal.entries(after=last_seq) if e.kind in ("token", "api")]
                 if record.entries:
                     last_seq = record.entries[-1].seq
+                if self.first_error is None:
+                    self.first_error = next((r.error for r in record.results if r.error), None)
                 timeline.steps.append(record)
         finally:
             session.close()

@@ -121,7 +121,7 @@ class ClauseItem(pytest.Item):
     def runtest(self) -> None:
         run = _run(self.config)
         if run.setup_error:
-            raise ClauseFailed(f"setup error: {run.setup_error}")
+            pytest.exit(f"vista-contract: setup error: {run.setup_error}", returncode=pytest.ExitCode.USAGE_ERROR)
         result: ClauseResult = run.results[self.clause]
         if result.status == "failed":
             from .report import failure_text  # noqa: PLC0415
@@ -137,8 +137,8 @@ class ClauseItem(pytest.Item):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
-    def reportinfo(self) -> tuple[str, int | None, str]:
-        return "vista-contract", None, f"vista-contract::{self.clause}"
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.session.path / "vista-contract", 0, f"vista-contract::{self.clause}"
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -177,6 +177,10 @@ def run_contract(
         run.scenarios = harness.scenarios_run
         harness.close()
     run.duration = time.perf_counter() - started
+    if run.setup_error is None and not observer.exercised["api-headers"]:
+        run.setup_error = f"no API call through the client reached the mock in {run.scenarios} scenarios" + (
+            f"; the first error: {harness.first_error}" if harness.first_error else ""
+        )
     for cid, clause in CLAUSES.items():
         result = ClauseResult(cid)
         broken_dependency = next((dep for dep in clause.depends_on if dep in findings), None)

@@ -94,6 +94,7 @@ class Timeline:
     start: float  # mock time at the first step
     steps: list[StepRecord] = field(default_factory=list)
     mode: str = "in-process"
+    note: str = ""
 
     def entries(self, kind: str | None = None) -> Iterator[tuple[StepRecord, JournalEntry]]:
         """Every journalled request in order, with its step."""

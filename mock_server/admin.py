@@ -138,14 +138,18 @@ def move_clock() -> Response:
         raise MockError(
             409, "conflict", f"That would move the mock's time to {target:.0f}, outside 0..{LATEST:.0f} (year 9999)."
         )
-    if body.get("freeze") is True:
-        clock.freeze(True)
-    if "set" in body:
-        clock.set(body["set"])
-    if "advance" in body:
-        clock.advance(body["advance"])
-    if body.get("freeze") is False:
-        clock.freeze(False)
+    try:
+        if body.get("freeze") is True:
+            clock.freeze(True)
+        if "set" in body:
+            clock.set(body["set"])
+        if "advance" in body:
+            clock.advance(body["advance"])
+    except ValueError as exc:  # the clock moved on between the check above and now
+        raise MockError(409, "conflict", str(exc)) from None
+    finally:
+        if body.get("freeze") is False:
+            clock.freeze(False)
     return jsonify(clock.snapshot())
 
 

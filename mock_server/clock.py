@@ -93,7 +93,8 @@ class ControllableClock:
         """Move the mock's time by ``seconds``."""
         seconds = _check_finite(seconds, "advance")
         with self._lock:
-            _check_reading(self.now() + seconds)
+            if seconds:
+                _check_reading(self.now() + seconds)
             if self._frozen_at is not None:
                 self._frozen_at += seconds
             else:

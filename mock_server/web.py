@@ -120,9 +120,9 @@ def read_json_object(what: str = "request body", *, optional: bool = False) -> d
     With ``optional`` an empty body reads as ``{}``.
     """
     raw = request.get_data(cache=True)
+    if optional and not raw:  # no body at all; whitespace is not JSON
+        return {}
     if not raw.strip():
-        if optional:
-            return {}
         raise MockError(400, "invalid_request", f"The {what} is empty; send a JSON object.", cause="invalid_body")
     try:
         value = json.loads(raw, object_pairs_hook=_unique_keys)

@@ -156,6 +156,12 @@ def test_clock_rejects_non_json(vista_mock: VistaMock) -> None:
     _assert_problem(overflow, 400, "advance: inf is greater than the maximum")
 
 
+def test_clock_at_its_last_instant_still_takes_a_zero_advance(vista_mock: VistaMock) -> None:
+    response = admin(vista_mock, "POST", "clock", {"set": 253402300799, "advance": 0.0, "freeze": False})
+    assert response.status_code == 200, response.text
+    assert admin(vista_mock, "POST", "clock", {"advance": 5}).status_code == 409
+
+
 def test_clock_refuses_to_leave_its_range_without_moving(vista_mock: VistaMock) -> None:
     before = vista_mock.clock.now()
     response = admin(vista_mock, "POST", "clock", {"advance": -3_000_000_000, "freeze": True})
@@ -223,6 +229,14 @@ def test_rotate_keys_retires_the_old_key_from_the_jwks(vista_mock: VistaMock, ge
     assert jwt.PyJWKClient(jwks_url).get_signing_key_from_jwt(new_token).key_id == rotated["kid"]
     with pytest.raises(jwt.PyJWKClientError):
         jwt.PyJWKClient(jwks_url).get_signing_key_from_jwt(old_token)
+
+
+def test_rotate_keys_takes_no_body_but_not_a_blank_one(vista_mock: VistaMock) -> None:
+    assert requests.post(f"{vista_mock.url}/__admin/rotate-keys", timeout=10).status_code == 200
+    blank = requests.post(
+        f"{vista_mock.url}/__admin/rotate-keys", data=" ", headers={"Content-Type": "application/json"}, timeout=10
+    )
+    _assert_problem(blank, 400, "empty")
 
 
 def test_rotate_keys_can_keep_the_previous_key_published(vista_mock: VistaMock) -> None:
