@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .options import CLIENT_OPTIONS, OPTIONS
+
 __all__ = ["main"]
 
 PACKAGE = Path(__file__).resolve().parent
@@ -23,40 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Arguments after -- are passed to pytest (e.g. -- -v).",
     )
     client = parser.add_mutually_exclusive_group(required=True)
-    client.add_argument(
-        "--client",
-        metavar="MODULE:FACTORY",
-        help="a Python client in this process: FACTORY(settings) -> object with request()",
-    )
-    client.add_argument(
-        "--client-cmd",
-        metavar="COMMAND",
-        help="any client program speaking the JSON-lines protocol (run through the shell)",
-    )
-    parser.add_argument(
-        "--leeway-min",
-        type=float,
-        default=30.0,
-        metavar="S",
-        help="least acceptable refresh margin, seconds (default 30)",
-    )
-    parser.add_argument(
-        "--leeway-max",
-        type=float,
-        default=300.0,
-        metavar="S",
-        help="largest acceptable refresh margin, seconds (default 300)",
-    )
-    parser.add_argument(
-        "--backoff-min",
-        type=float,
-        default=30.0,
-        metavar="S",
-        help="least wait after a failed token request, seconds (default 30)",
-    )
-    parser.add_argument("--thorough", action="store_true", help="many more Hypothesis examples")
-    parser.add_argument("--seed", type=int, metavar="N", help="replay a run: every run prints its seed")
-    parser.add_argument("--max-examples", type=int, metavar="N", help="Hypothesis examples (overrides the profile)")
+    for option in CLIENT_OPTIONS:
+        client.add_argument(option.cli, **option.kwargs())
+    for option in OPTIONS:
+        parser.add_argument(option.cli, **option.kwargs())
     parser.add_argument("--junitxml", metavar="FILE", help="write a JUnit XML report, one test case per clause")
     return parser
 
@@ -67,18 +39,8 @@ def pytest_args(args: argparse.Namespace, extra: Sequence[str]) -> list[str]:
     argv = ["-c", str(PACKAGE / "vista-contract.ini"), "--rootdir", os.getcwd(), "--no-header", "-rN"]
     if not verbose:
         argv.append("-q")
-    if args.client:
-        argv += ["--vista-client", args.client]
-    else:
-        argv += ["--vista-client-cmd", args.client_cmd]
-    argv += ["--vista-leeway-min", str(args.leeway_min), "--vista-leeway-max", str(args.leeway_max)]
-    argv += ["--vista-backoff-min", str(args.backoff_min)]
-    if args.thorough:
-        argv.append("--vista-thorough")
-    if args.seed is not None:
-        argv += ["--vista-seed", str(args.seed)]
-    if args.max_examples is not None:
-        argv += ["--vista-max-examples", str(args.max_examples)]
+    for option in (*CLIENT_OPTIONS, *OPTIONS):
+        argv += option.to_pytest(getattr(args, option.dest))
     if args.junitxml:
         argv += ["--junitxml", args.junitxml, "-o", "junit_suite_name=vista-contract", "-o", "junit_family=xunit2"]
     return [*argv, *extra, str(PACKAGE)]  # the package holds no test files: only the clause items run

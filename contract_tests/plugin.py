@@ -20,29 +20,11 @@ ERROR_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from .options import CLIENT_OPTIONS, OPTIONS  # noqa: PLC0415 - light, but keep the plugin import-free
+
     group = parser.getgroup("vista-contract", "Vista client contract (vista-contract-kit)")
-    group.addoption(
-        "--vista-client", metavar="MODULE:FACTORY", help="test an in-process Python client made by FACTORY(settings)"
-    )
-    group.addoption(
-        "--vista-client-cmd", metavar="COMMAND", help="test a client program speaking the JSON-lines protocol"
-    )
-    group.addoption(
-        "--vista-leeway-min", type=float, default=30.0, metavar="S", help="least refresh margin (default 30)"
-    )
-    group.addoption(
-        "--vista-leeway-max", type=float, default=300.0, metavar="S", help="largest refresh margin (default 300)"
-    )
-    group.addoption(
-        "--vista-backoff-min",
-        type=float,
-        default=30.0,
-        metavar="S",
-        help="least backoff after a failed token request (default 30)",
-    )
-    group.addoption("--vista-thorough", action="store_true", help="many more Hypothesis examples")
-    group.addoption("--vista-seed", type=int, metavar="N", help="replay a run (the seed is printed with every run)")
-    group.addoption("--vista-max-examples", type=int, metavar="N", help="Hypothesis examples (overrides the profile)")
+    for option in (*CLIENT_OPTIONS, *OPTIONS):
+        group.addoption(option.pytest, **option.kwargs())
 
 
 def _enabled(config: pytest.Config) -> bool:
@@ -53,19 +35,24 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
     from .adapters import SetupError  # noqa: PLC0415 - imported only when the plugin is used
-    from .timeline import ContractParams  # noqa: PLC0415
 
     if config.getoption("--vista-client") and config.getoption("--vista-client-cmd"):
         raise pytest.UsageError("give --vista-client or --vista-client-cmd, not both")
     try:
-        ContractParams(
-            config.getoption("--vista-leeway-min"),
-            config.getoption("--vista-leeway-max"),
-            config.getoption("--vista-backoff-min"),
-        )
+        _params(config)
         _adapter(config, preflight=True)
     except (SetupError, ValueError) as exc:
         raise pytest.UsageError(f"vista-contract: {exc}") from None
+
+
+def _params(config: pytest.Config) -> Any:
+    from .timeline import ContractParams  # noqa: PLC0415
+
+    return ContractParams(
+        config.getoption("--vista-leeway-min"),
+        config.getoption("--vista-leeway-max"),
+        config.getoption("--vista-backoff-min"),
+    )
 
 
 def _adapter(config: pytest.Config, *, preflight: bool = False) -> Any:
@@ -90,16 +77,10 @@ def _run(config: pytest.Config) -> RunResult:
     """Run the contract once per session (the first clause item triggers it)."""
     if RUN_KEY not in config.stash:
         from .runner import run_contract  # noqa: PLC0415
-        from .timeline import ContractParams  # noqa: PLC0415
 
-        params = ContractParams(
-            config.getoption("--vista-leeway-min"),
-            config.getoption("--vista-leeway-max"),
-            config.getoption("--vista-backoff-min"),
-        )
         config.stash[RUN_KEY] = run_contract(
             _adapter(config),
-            params,
+            _params(config),
             thorough=config.getoption("--vista-thorough"),
             seed=config.getoption("--vista-seed"),
             max_examples=config.getoption("--vista-max-examples"),
