@@ -138,6 +138,7 @@ class Settings:
     clock_skew: int = 30
     journal_size: int = 10_000
     max_body_bytes: int = 1_048_576
+    max_header_bytes: int = 262_144
     admin_token: str | None = field(default=None, repr=False)
     source: str = DEFAULT_CONFIG_SOURCE
 
@@ -252,6 +253,7 @@ _MOCK_KEYS = {
     "clock_skew",
     "journal_size",
     "max_body_bytes",
+    "max_header_bytes",
 }
 _CLIENT_KEYS = {
     "client_id",
@@ -334,6 +336,7 @@ def parse_settings(data: Mapping[str, Any], source: str, overrides: Overrides | 
         clock_skew=mock.integer("clock_skew", 30, minimum=0),
         journal_size=mock.integer("journal_size", 10_000, minimum=1),
         max_body_bytes=mock.integer("max_body_bytes", 1_048_576, minimum=1024),
+        max_header_bytes=mock.integer("max_header_bytes", 262_144, minimum=8192),
         admin_token=cli.admin_token,
         source=source,
     )

@@ -41,6 +41,12 @@ class MockServer:
     ) -> None:
         self.app = app
         self.drain_timeout = drain_timeout
+        settings = app.extensions["vista_mock"].settings
+        # waitress refuses (in plain text) only what is far past the mock's own limits, which answer in JSON.
+        limits = {
+            "max_request_body_size": 2 * settings.max_body_bytes,
+            "max_request_header_size": 4 * settings.max_header_bytes,
+        }
         self._server = create_server(
             app,
             host=host,
@@ -49,7 +55,7 @@ class MockServer:
             ident="vista-mock",
             expose_tracebacks=False,
             clear_untrusted_proxy_headers=True,
-            **adjustments,
+            **{**limits, **adjustments},
         )
         self.host = str(self._server.effective_host)
         self.port = int(self._server.effective_port)

@@ -6,14 +6,16 @@ because PyJWT reads the wall clock.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import json
-import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 
+from .clock import LATEST
 from .config import AUDIENCE
 from .keys import KeyStore
 from .tokens import TENANT_CLAIM, TokenRegistry, fingerprint
@@ -21,6 +23,7 @@ from .tokens import TENANT_CLAIM, TokenRegistry, fingerprint
 __all__ = ["TokenRejected", "TokenVerifier", "VerifiedToken"]
 
 MAX_TOKEN_LENGTH = 16_384
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")  # base64url, unpadded
 _HEADER_KEY_PARAMETERS = ("jku", "jwk", "x5u", "x5c")
 
 
@@ -49,21 +52,31 @@ class VerifiedToken:
 
 
 def _number(claims: dict[str, Any], name: str, *, required: bool) -> float | None:
+    """A NumericDate as the mock issues them: whole seconds, from the epoch to the end of year 9999."""
     if name not in claims:
         if required:
             raise TokenRejected("token_malformed", f"The token has no {name} claim.", claims)
         return None
     value = claims[name]
-    try:
-        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
-    except OverflowError:
-        number = math.nan
-    if not math.isfinite(number):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LATEST:
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         raise TokenRejected(
-            "token_malformed", f"The token's {name} claim must be a number of seconds, got {shown}.", claims
+            "token_malformed",
+            f"The token's {name} claim must be whole seconds since the epoch (up to year 9999), got {shown}.",
+            claims,
         )
-    return number
+    return float(value)
+
+
+def _canonical(segment: str) -> bool:
+    """Unpadded base64url that decodes and re-encodes to itself (no padding, no stray bits)."""
+    if not _SEGMENT.fullmatch(segment) or len(segment) % 4 == 1:
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == segment
 
 
 def _unverified_claims(token: str) -> dict[str, Any]:
@@ -142,6 +155,11 @@ class TokenVerifier:
             raise TokenRejected(
                 "token_malformed", "The token is not a JWT: expected three base64url parts separated by dots."
             )
+        if not all(_canonical(part) for part in parts):
+            raise TokenRejected(
+                "token_malformed",
+                "The token's parts must be unpadded base64url (no '=', '+', '/', spaces or stray bits).",
+            )
         try:
             header = jwt.get_unverified_header(token)
         except (jwt.PyJWTError, binascii.Error, ValueError, json.JSONDecodeError):
@@ -153,7 +171,7 @@ class TokenVerifier:
     def _check_claims(self, claims: dict[str, Any], *, now: float, issuer: str, token: str) -> VerifiedToken:
         exp = _number(claims, "exp", required=True)
         nbf = _number(claims, "nbf", required=False)
-        iat = _number(claims, "iat", required=False)
+        iat = _number(claims, "iat", required=True)
         assert exp is not None
         if now >= exp:
             raise TokenRejected(

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, unquote
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import RequestRedirect
 
 from .errors import MockError
 from .journal import JWT_PATTERN, JournalEntry
@@ -122,6 +123,12 @@ def read_json_object(what: str = "request body", *, optional: bool = False) -> d
     raw = request.get_data(cache=True)
     if optional and not raw:  # no body at all; whitespace is not JSON
         return {}
+    mimetype = request.mimetype
+    if raw and not (mimetype == "application/json" or mimetype.endswith("+json")):
+        got = repr(mimetype) if mimetype else "no Content-Type"
+        raise MockError(
+            415, "unsupported_media_type", f"Send the {what} as application/json; got {got}.", cause="invalid_body"
+        )
     if not raw.strip():
         raise MockError(400, "invalid_request", f"The {what} is empty; send a JSON object.", cause="invalid_body")
     try:
@@ -194,10 +201,26 @@ def install(app: Flask) -> None:
     """Error handlers for every error, and one journal entry per request."""
 
     @app.before_request
-    def _start_entry() -> None:
-        g.journal_started = (current_state().clock.now(), time.perf_counter())
+    def _start_entry() -> Response | None:
+        state = current_state()
+        g.journal_started = (state.clock.now(), time.perf_counter())
         g.journal_fields = {}
         g.journal_details = {}
+        redirect = request.routing_exception
+        if isinstance(redirect, RequestRedirect):  # Flask sends these past the error handlers, as HTML
+            note(cause="redirect")
+            response = jsonify({"redirect": redirect.new_url})
+            response.status_code = redirect.code
+            response.headers["Location"] = redirect.new_url
+            return response
+        size = sum(len(name) + len(value) + 4 for name, value in request.headers.items())
+        if size > state.settings.max_header_bytes:
+            raise MockError(
+                431,
+                "headers_too_large",
+                f"The request headers take {size} bytes; the mock accepts {state.settings.max_header_bytes}.",
+            )
+        return None
 
     @app.errorhandler(MockError)
     def _mock_error(err: MockError) -> Response:
@@ -277,7 +300,7 @@ def _record(response: Response) -> None:
             path=path,
             kind=request_kind(request.path, request.blueprint),
             status=response.status_code,
-            client_id=fields.get("client_id"),
+            client_id=state.redact(fields["client_id"])[:200] if fields.get("client_id") else None,
             jti=fields.get("jti"),
             exp=fields.get("exp"),
             headers=tuple(sorted({name.lower() for name, _ in request.headers.items()})),
@@ -287,11 +310,17 @@ def _record(response: Response) -> None:
     )
     access_log.info(
         "%s %s %s kind=%s client=%s jti=%s%s",
-        entry.method,
-        path,
+        _printable(entry.method),
+        _printable(path),
         entry.status,
         entry.kind,
-        entry.client_id or "-",
-        entry.jti or "-",
+        _printable(entry.client_id or "-"),
+        _printable(entry.jti or "-"),
         f" cause={entry.cause}" if entry.cause else "",
     )
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """Untrusted text for a log line: control characters and lone surrogates escaped, length capped."""
+    shown = repr(text[:limit])[1:-1]
+    return shown + ("..." if len(text) > limit else "")

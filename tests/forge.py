@@ -52,6 +52,15 @@ def signed(mock: VistaMock, payload: dict[str, Any], **header: Any) -> str:
     return jwt.encode(payload, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT", **header})
 
 
+def signed_raw(mock: VistaMock, payload: bytes) -> str:
+    """An RS256 signature by the mock's key over an arbitrary payload (not necessarily JSON)."""
+    key = mock.state.keys.signing_key()
+    header = segment({"alg": "RS256", "typ": "JWT", "kid": key.kid})
+    signing_input = f"{header}.{b64(payload)}".encode()
+    signature = jwt.algorithms.RSAAlgorithm(jwt.algorithms.RSAAlgorithm.SHA256).sign(signing_input, key.private_key)
+    return f"{signing_input.decode()}.{b64(signature)}"
+
+
 def foreign_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 

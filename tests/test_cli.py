@@ -31,7 +31,11 @@ class Served:
     def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
         """Send ``signum``; return the exit status and everything printed on stdout."""
         self.process.send_signal(signum)
-        code = self.process.wait(timeout=20)
+        return self.wait()
+
+    def wait(self) -> tuple[int, str]:
+        """Wait for the process to exit (after a signal already sent); status and stdout."""
+        code = self.process.wait(timeout=30)
         while (line := self.queue.get(timeout=10)) is not None:
             self.lines.append(line)
         return code, "\n".join(self.lines)
@@ -114,7 +118,7 @@ def test_sigterm_lets_a_request_in_flight_finish() -> None:
             threading.Event().wait(0.01)
         served.process.send_signal(signal.SIGTERM)
         caller.join(timeout=30)
-        assert served.stop()[0] == 0
+        assert served.wait()[0] == 0
     response = result["response"]
     assert isinstance(response, requests.Response) and response.status_code == 200
 
