@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -19,34 +17,7 @@ from mock_server.testing import VistaMock
 
 from . import forge
 from .conftest import EXAMPLE_CONFIG
-
-
-@dataclass
-class Raw:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def send(mock: VistaMock, method: str, path: str, headers: list[tuple[str, str]], body: bytes | None = None) -> Raw:
-    """One request over a fresh connection, headers exactly as given (duplicates included)."""
-    parts = urlsplit(mock.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        connection.putrequest(method, path, skip_accept_encoding=True)
-        for name, value in headers:
-            connection.putheader(name, value)
-        if body is not None:
-            connection.putheader("Content-Type", "application/json")
-            connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        response = connection.getresponse()
-        return Raw(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-    finally:
-        connection.close()
+from .rawhttp import Raw, send
 
 
 @dataclass
@@ -70,7 +41,8 @@ class Call:
         return [(k, v) for k, v in base.items() if k not in self.drop] + self.extra
 
     def send(self, mock: VistaMock) -> Raw:
-        return send(mock, self.method, self.path, self.headers(mock), self.body)
+        json_type = [("Content-Type", "application/json")] if self.body is not None else []
+        return send(mock, self.method, self.path, [*self.headers(mock), *json_type], self.body)
 
 
 def _rotated_out(mock: VistaMock) -> Call:
@@ -274,7 +246,7 @@ def test_each_401_and_403_cause(
     example.clock.freeze(True)
     example.clock.set(float(int(example.clock.now())))  # whole seconds: the details quote exact figures
     call = build(example)
-    sent = call.headers(example)
+    sent = call.headers(example) + ([("Content-Type", "application/json")] if call.body is not None else [])
     response = send(example, call.method, call.path, sent, call.body)
 
     assert response.status == status, response.body

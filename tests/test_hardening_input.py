@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,6 +19,7 @@ from mock_server.oauth import TOKEN_FIELDS
 from mock_server.testing import VistaMock
 
 from . import forge
+from .rawhttp import Raw, send
 
 HYPOTHESIS = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -34,31 +33,6 @@ def mock() -> Iterator[VistaMock]:
 @pytest.fixture(scope="module")
 def bearer(mock: VistaMock) -> str:
     return forge.fetch_token(mock)
-
-
-@dataclass
-class Raw:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def send(
-    mock: VistaMock, method: str, path: str, headers: list[tuple[str, str | bytes]] = (), body: bytes | None = None
-) -> Raw:  # type: ignore[assignment]
-    parts = urlsplit(mock.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.putrequest(method, path, skip_accept_encoding=True, skip_host=False)
-        for name, value in headers:
-            connection.putheader(name, value)
-        if body is not None:
-            connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        response = connection.getresponse()
-        return Raw(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-    finally:
-        connection.close()
 
 
 def assert_well_formed(response: Raw, path: str) -> None:
