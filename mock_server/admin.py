@@ -14,7 +14,7 @@ from .errors import MockError
 from .faults import parse_fault
 from .openapi import body_validator
 from .state import UnknownClient
-from .web import JOURNAL_KINDS, current_state, read_json_object
+from .web import JOURNAL_KINDS, current_state, note, read_json_object, render_error
 
 __all__ = ["bp"]
 
@@ -60,12 +60,12 @@ def _body(schema_name: str, *, optional: bool = False) -> dict[str, Any]:
     return body
 
 
-def _conflict(exc: Exception) -> MockError:
-    return MockError(409, "conflict", str(exc))
-
-
-def _unknown_client(exc: UnknownClient) -> MockError:
-    return MockError(404, "unknown_client", str(exc))
+@bp.errorhandler(UnknownClient)
+def _unknown_client(exc: UnknownClient) -> Response:
+    """Any admin operation naming a client that is not configured: 404."""
+    error = MockError(404, "unknown_client", str(exc))
+    note(cause=error.cause)
+    return render_error(error)
 
 
 # -- journal ------------------------------------------------------------------------------------
@@ -161,11 +161,8 @@ def get_budget() -> Response:
     """Tokens left per client (or for ``?client_id=``) and when the next slot frees."""
     state = current_state()
     wanted = request.args.get("client_id")
-    try:
-        ids = [wanted] if wanted else [c.client_id for c in state.settings.clients]
-        return jsonify({"budgets": [state.budget_status(i) for i in ids]})
-    except UnknownClient as exc:
-        raise _unknown_client(exc) from None
+    ids = [wanted] if wanted else [c.client_id for c in state.settings.clients]
+    return jsonify({"budgets": [state.budget_status(i) for i in ids]})
 
 
 @bp.post("/budget")
@@ -174,21 +171,15 @@ def set_budget() -> Response:
     body = _body("BudgetChange")
     try:
         return jsonify(current_state().set_budget(body["client_id"], body["remaining"]))
-    except UnknownClient as exc:
-        raise _unknown_client(exc) from None
     except ValueError as exc:  # more than the client's limit, or no limit at all
-        raise _conflict(exc) from None
+        raise MockError(409, "conflict", str(exc)) from None
 
 
 @bp.post("/revoke")
 def revoke() -> Response:
     """``{"jti": ...}`` revokes one token; ``{"client_id": ...}`` every token issued to a client."""
     body = _body("Revocation")
-    try:
-        revoked = current_state().revoke(jti=body.get("jti"), client_id=body.get("client_id"))
-    except UnknownClient as exc:
-        raise _unknown_client(exc) from None
-    return jsonify({"revoked": revoked})
+    return jsonify({"revoked": current_state().revoke(jti=body.get("jti"), client_id=body.get("client_id"))})
 
 
 @bp.post("/rotate-keys")
