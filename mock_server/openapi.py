@@ -8,11 +8,6 @@ import json
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
-
 __all__ = ["BodyValidator", "body_validator", "document", "raw_document"]
 
 _DOC_URI = "urn:vista-mock:openapi"
@@ -43,7 +38,11 @@ def document(*, base_url: str, custom_api_prefix: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _registry() -> Registry:
+def _registry() -> Any:
+    # jsonschema and referencing load on first use: vista-mock starts faster without them.
+    from referencing import Registry  # noqa: PLC0415
+    from referencing.jsonschema import DRAFT202012  # noqa: PLC0415
+
     return Registry().with_resource(_DOC_URI, DRAFT202012.create_resource(raw_document()))
 
 
@@ -53,6 +52,8 @@ class BodyValidator:
     def __init__(self, schema_name: str) -> None:
         if schema_name not in raw_document()["components"]["schemas"]:
             raise KeyError(f"no schema {schema_name!r} in openapi.json")
+        from jsonschema import Draft202012Validator  # noqa: PLC0415 - see _registry
+
         self.schema_name = schema_name
         self._validator = Draft202012Validator(
             {"$ref": f"{_DOC_URI}#/components/schemas/{schema_name}"}, registry=_registry()
@@ -60,6 +61,8 @@ class BodyValidator:
 
     def first_error(self, instance: Any) -> str | None:
         """The most relevant problem as ``path: message``, or None when the body is valid."""
+        from jsonschema.exceptions import best_match  # noqa: PLC0415 - see _registry
+
         error = best_match(self._validator.iter_errors(instance))
         if error is None:
             return None
