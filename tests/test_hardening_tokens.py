@@ -169,7 +169,9 @@ def genuine(mock: VistaMock) -> str:
     return forge.fetch_token(mock)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True
+)
 @given(data=st.data())
 def test_any_change_to_a_token_is_refused(mock: VistaMock, genuine: str, data: st.DataObject) -> None:
     token = genuine
@@ -183,6 +185,6 @@ def test_any_change_to_a_token_is_refused(mock: VistaMock, genuine: str, data: s
         "truncate": token[:position],
     }[edit]
     response = call(mock, mutated) if "\x00" not in mutated else None
-    if response is None or mutated == token:
+    if response is None or mutated.strip() == token:  # spaces around the token are header syntax (1*SP, OWS)
         return
     assert response.status_code == 401, (edit, position, repr(char), response.text)
