@@ -16,7 +16,7 @@ from .errors import MockError
 from .faults import Fault
 from .openapi import body_validator
 from .policy import ApiRequest, evaluate
-from .web import current_state, note, read_json_object
+from .web import current_state, is_api_path, note, read_json_object
 
 __all__ = ["bp", "install"]
 
@@ -25,11 +25,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 _CORRELATION_ID = re.compile(r"[\x21-\x7e]{1,128}")
 VISTA_429_BODY = {"type": "https://tools.ietf.org/html/rfc6585#section-4", "title": "Too Many Requests", "status": 429}
 DEFAULT_RETRY_AFTER = 5
-
-
-def is_api_path(path: str) -> bool:
-    """Whether ``path`` is an API path (everything under ``/api/``)."""
-    return path == "/api" or path.startswith("/api/")
 
 
 def _claim_int(value: Any) -> int | None:

@@ -146,9 +146,17 @@ class Settings:
     def _by_id(self) -> dict[str, ClientConfig]:
         return {c.client_id: c for c in self.clients}
 
+    @functools.cached_property
+    def _by_api_key(self) -> dict[str, ClientConfig]:
+        return {c.api_key: c for c in self.clients}
+
     def client(self, client_id: str) -> ClientConfig | None:
         """The client with this id, or None."""
         return self._by_id.get(client_id)
+
+    def client_for_api_key(self, api_key: str) -> ClientConfig | None:
+        """The client this API key belongs to, or None."""
+        return self._by_api_key.get(api_key)
 
     @property
     def default_client(self) -> ClientConfig:

@@ -91,10 +91,10 @@ def inspect(state: MockState, request: ApiRequest) -> tuple[HeaderFacts, str | N
 
     key_state, key = _single(request.api_key)
     key_client = None
-    if request.api_key is not None and request.api_key.strip() in {c.api_key for c in state.settings.clients}:
+    if request.api_key is not None and state.settings.client_for_api_key(request.api_key.strip()):
         key_state, key = "present", request.api_key.strip()  # an exact configured key, even with a comma
     if key_state == "present":
-        owner = next((c for c in state.settings.clients if c.api_key == key), None)
+        owner = state.settings.client_for_api_key(key or "")
         key_state, key_client = ("ok", owner.client_id) if owner else ("unknown", None)
 
     tenant_state, tenant = _single(request.tenant)

@@ -73,10 +73,18 @@ class MockState:
         """Add a partner account while running (the contract suite gives each scenario a fresh one)."""
         if self.settings.client(client.client_id) is not None:
             raise ValueError(f"client_id {client.client_id!r} is already configured")
-        if any(c.api_key == client.api_key for c in self.settings.clients):
+        if self.settings.client_for_api_key(client.api_key) is not None:
             raise ValueError("that api_key is already used by another client")
+        self._replace_clients((*self.settings.clients, client))
+
+    def unregister_client(self, client_id: str) -> None:
+        """Remove a client added with ``register_client`` (its tokens stop working: 401)."""
+        self.client(client_id)
+        self._replace_clients(tuple(c for c in self.settings.clients if c.client_id != client_id))
+
+    def _replace_clients(self, clients: tuple[ClientConfig, ...]) -> None:
         with self._settings_lock:  # replaced whole: readers see the old set or the new one
-            self.settings = dataclasses.replace(self.settings, clients=(*self.settings.clients, client))
+            self.settings = dataclasses.replace(self.settings, clients=clients)
             self.redact = Redactor(self.settings.secrets())
 
     # -- admin operations (shared by the admin API and the pytest fixture) ----------------------

@@ -17,7 +17,16 @@ from .errors import MockError
 from .journal import JWT_PATTERN, JournalEntry
 from .state import MockState
 
-__all__ = ["JOURNAL_KINDS", "MockError", "current_state", "install", "note", "read_fields", "read_json_object"]
+__all__ = [
+    "JOURNAL_KINDS",
+    "MockError",
+    "current_state",
+    "install",
+    "is_api_path",
+    "note",
+    "read_fields",
+    "read_json_object",
+]
 
 JOURNAL_KINDS = ("token", "api", "admin", "discovery", "health", "other")
 
@@ -41,6 +50,15 @@ def note(**fields: Any) -> None:
         g.journal_details.update(details)
 
 
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is an API path (everything under ``/api/``)."""
+    return path == "/api" or path.startswith("/api/")
+
+
+def _is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or mimetype.endswith("+json")
+
+
 def request_kind(path: str, blueprint: str | None) -> str:
     """What sort of request this is, for the journal."""
     if blueprint in ("identity", "admin", "api"):
@@ -51,7 +69,7 @@ def request_kind(path: str, blueprint: str | None) -> str:
         return "discovery"
     if path == "/__admin" or path.startswith("/__admin/"):
         return "admin"
-    if path == "/api" or path.startswith("/api/"):
+    if is_api_path(path):
         return "api"
     if path == "/healthz":
         return "health"
@@ -124,7 +142,7 @@ def read_json_object(what: str = "request body", *, optional: bool = False) -> d
     if optional and not raw:  # no body at all; whitespace is not JSON
         return {}
     mimetype = request.mimetype
-    if raw and not (mimetype == "application/json" or mimetype.endswith("+json")):
+    if raw and not _is_json(mimetype):
         got = repr(mimetype) if mimetype else "no Content-Type"
         raise MockError(
             415, "unsupported_media_type", f"Send the {what} as application/json; got {got}.", cause="invalid_body"
@@ -153,7 +171,7 @@ def read_json_object(what: str = "request body", *, optional: bool = False) -> d
 def read_fields() -> tuple[dict[str, Any], str]:
     """A JSON object or a urlencoded form from the body, and which of the two it was."""
     mimetype = request.mimetype
-    if mimetype == "application/json" or mimetype.endswith("+json"):
+    if _is_json(mimetype):
         return read_json_object(), "json"
     if mimetype == "application/x-www-form-urlencoded":
         try:
@@ -261,7 +279,7 @@ def _leaks(state: MockState) -> list[str]:
         found.append("client_secret_in_url")
     if JWT_PATTERN.search(url):
         found.append("token_in_url")
-    if request.path.startswith("/api/"):
+    if is_api_path(request.path):
         sent = [value for _, value in request.headers.items()]
         try:
             body = request.get_data(cache=True).decode("utf-8", "replace")

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from mock_server import create_app, load_settings
-from mock_server.config import Overrides
+from mock_server.config import ClientConfig, Overrides
 from mock_server.oauth import EXHAUSTED
 from mock_server.server import MockServer
 from mock_server.testing import VistaMock
@@ -330,3 +330,16 @@ def test_admin_token_over_a_real_socket_bound_to_all_interfaces() -> None:
         # Everything but the admin API needs no admin token.
         body = token_body()
         assert requests.post(f"http://127.0.0.1:{server.port}/oauth/token", json=body, timeout=10).status_code == 200
+
+
+def test_clients_can_be_registered_and_removed_at_run_time(vista_mock: VistaMock, get_token: GetToken) -> None:
+    client = ClientConfig("late", "late-secret", "mock-tenant", "late-key")
+    vista_mock.state.register_client(client)
+    with pytest.raises(ValueError, match="already"):
+        vista_mock.state.register_client(client)
+    assert get_token(client_id="late", client_secret="late-secret").status_code == 200
+    assert vista_mock.settings.client_for_api_key("late-key") == client
+    vista_mock.state.unregister_client("late")
+    assert get_token(client_id="late", client_secret="late-secret").status_code == 401
+    assert vista_mock.settings.client_for_api_key("late-key") is None
+    assert get_token().status_code == 200  # the configured client is untouched
