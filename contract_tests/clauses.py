@@ -6,7 +6,7 @@ and returns the violations it finds, each saying what was seen and at which step
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -543,11 +543,7 @@ def secret_hygiene(timeline: Timeline, params: ContractParams) -> list[Violation
 ADVISORY = "correlation-id"
 
 
-def correlation_advice(timelines: Iterator[Timeline] | list[Timeline]) -> tuple[int, int]:
-    """(API requests without a CorrelationId header, API requests in all)."""
-    missing = total = 0
-    for timeline in timelines:
-        for _, entry in timeline.api_requests():
-            total += 1
-            missing += "correlationid" not in entry.headers
-    return missing, total
+def correlation_advice(timeline: Timeline) -> tuple[int, int]:
+    """(API requests without a CorrelationId header, API requests in all) in one scenario."""
+    requests = timeline.api_requests()
+    return sum("correlationid" not in entry.headers for _, entry in requests), len(requests)

@@ -6,7 +6,7 @@ from mock_server.journal import JournalEntry
 
 from .clauses import ADVISORY, CLAUSES
 from .runner import ClauseResult, RunResult
-from .timeline import Timeline
+from .timeline import Timeline, TokenInfo
 
 __all__ = ["clause_lines", "failure_text", "headline", "timeline_lines"]
 
@@ -32,8 +32,9 @@ def clause_lines(run: RunResult) -> list[str]:
     return lines
 
 
-def _entry_line(timeline: Timeline, entry: JournalEntry, marked: int | None, clause: str) -> str:
-    issued = timeline.issued
+def _entry_line(
+    timeline: Timeline, issued: dict[str, TokenInfo], entry: JournalEntry, marked: int | None, clause: str
+) -> str:
     cause = f" [{entry.cause}]" if entry.cause else ""
     if entry.kind == "token":
         text = f"token request → {entry.status}{cause}"
@@ -62,6 +63,7 @@ def timeline_lines(
     timeline: Timeline, *, marked_seq: int | None = None, marked_step: int | None = None, clause: str = ""
 ) -> list[str]:
     """The scenario, step by step, with the requests each step caused (mock clock)."""
+    issued = timeline.issued  # once: it is derived from the whole journal
     lines = [f"scenario: {timeline.scenario.describe()}"]
     for record in timeline.steps:
         outcome = ""
@@ -76,7 +78,7 @@ def timeline_lines(
             f"{record.step.describe()}{outcome}{note}{skew}{pointer}"
         )
         for entry in record.entries:
-            lines.append(f"{'':18}{_entry_line(timeline, entry, marked_seq, clause)}")
+            lines.append(f"{'':18}{_entry_line(timeline, issued, entry, marked_seq, clause)}")
     lines.append(f"replay: {timeline.scenario!r}")
     return lines
 

@@ -125,11 +125,11 @@ class _Observer:
     def __init__(self, params: ContractParams) -> None:
         self.params = params
         self.exercised = dict.fromkeys(CLAUSES, False)
-        self.timelines_for_advice: list[Timeline] = []
+        self.correlation = (0, 0)  # API requests without a CorrelationId, API requests in all
 
     def check(self, timeline: Timeline, clauses: list[str]) -> dict[str, Violation]:
-        if len(self.timelines_for_advice) < 200:
-            self.timelines_for_advice.append(timeline)
+        missing, total = correlation_advice(timeline)
+        self.correlation = (self.correlation[0] + missing, self.correlation[1] + total)
         found = {}
         for cid in clauses:
             clause = CLAUSES[cid]
@@ -200,7 +200,7 @@ def run_contract(
         elif not observer.exercised[cid]:
             result.status, result.reason = "skipped", f"not exercised: {NOT_EXERCISED[cid]}"
         run.results[cid] = result
-    missing, total = correlation_advice(observer.timelines_for_advice)
+    missing, total = observer.correlation
     run.correlation = (missing, total)
     advice = ClauseResult(ADVISORY)
     if missing:
